@@ -1,0 +1,132 @@
+"""Development tasks: one virtual environment per host, never both at once.
+
+Current Airflow and current Prefect pin conflicting FastAPI releases, so the
+core, the Airflow side and the Prefect side are each tested in their own
+environment. `nox` alone runs every check and test session; `nox -s demo`
+runs the example DAG and flow against the built-in emulator.
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.default_venv_backend = "uv"
+nox.options.reuse_venv = "yes"
+nox.options.error_on_missing_interpreters = True
+nox.options.sessions = [
+    "lint",
+    "core",
+    "airflow",
+    "airflow_floor",
+    "prefect",
+    "prefect_floor",
+    "benchmarks",
+]
+
+# The newest releases this project is tested against, and the oldest it
+# supports. Bump the newest ones deliberately, after a green run.
+AIRFLOW_NEWEST = "apache-airflow==3.3.2"
+AIRFLOW_FLOOR = "apache-airflow==3.1.8"
+PREFECT_NEWEST = "prefect==3.9.1"
+PREFECT_FLOOR = "prefect==3.4.25"
+
+TEST_TOOLS = ["pytest>=8", "pytest-timeout"]
+CHECK_TOOLS = ["mypy>=1.10", "types-requests"]
+
+# Keep test runs off the network and out of the user's own caches.
+QUIET_HOSTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+}
+
+
+def _pytest(session: nox.Session, *paths: str) -> None:
+    args = session.posargs or [*paths]
+    session.run("pytest", *args, env=QUIET_HOSTS)
+
+
+@nox.session(python=False)
+def lint(session: nox.Session) -> None:
+    """Check style and formatting of every Python file (88 columns)."""
+    session.run("uvx", "ruff@0.17.6", "check", ".", external=True)
+    session.run("uvx", "ruff@0.17.6", "format", "--check", ".", external=True)
+
+
+@nox.session
+def core(session: nox.Session) -> None:
+    """Type-check and test the core and the emulator (no host installed)."""
+    session.install("-e", ".", *TEST_TOOLS, *CHECK_TOOLS, "hypothesis")
+    session.run(
+        "mypy",
+        "src/vision_integrations",
+        "--exclude",
+        "src/vision_integrations/(airflow|prefect)/",
+    )
+    _pytest(session, "tests/core")
+
+
+def _airflow(session: nox.Session, airflow: str, *, typecheck: bool) -> None:
+    session.install("-e", ".[airflow]", airflow, *TEST_TOOLS, *CHECK_TOOLS)
+    if typecheck:
+        session.run("mypy", "src/vision_integrations/airflow")
+    _pytest(session, "tests/airflow")
+
+
+@nox.session
+def airflow(session: nox.Session) -> None:
+    """Type-check the provider and test it on the newest Airflow 3."""
+    _airflow(session, AIRFLOW_NEWEST, typecheck=True)
+
+
+@nox.session
+def airflow_floor(session: nox.Session) -> None:
+    """Test the provider on the oldest supported Airflow 3 release."""
+    _airflow(session, AIRFLOW_FLOOR, typecheck=False)
+
+
+def _prefect(session: nox.Session, prefect: str, *, typecheck: bool) -> None:
+    session.install("-e", ".[prefect]", prefect, *TEST_TOOLS, *CHECK_TOOLS)
+    if typecheck:
+        session.run("mypy", "src/vision_integrations/prefect")
+    _pytest(session, "tests/prefect")
+
+
+@nox.session
+def prefect(session: nox.Session) -> None:
+    """Type-check the collection and test it on the newest Prefect 3."""
+    _prefect(session, PREFECT_NEWEST, typecheck=True)
+
+
+@nox.session
+def prefect_floor(session: nox.Session) -> None:
+    """Test the collection on the oldest supported Prefect 3 release."""
+    _prefect(session, PREFECT_FLOOR, typecheck=False)
+
+
+@nox.session
+def benchmarks(session: nox.Session) -> None:
+    """Print the token-reuse, overhead and import-cost figures.
+
+    Runs a short mode unless `-- --full` is given.
+    """
+    session.install("-e", ".")
+    args = session.posargs or ["--short"]
+    session.run("python", "-m", "benchmarks", *args, env=QUIET_HOSTS)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Run the example DAG and flow against the built-in emulator."""
+    session.install("-e", ".")
+    env_root = os.path.join(session.virtualenv.location, "hosts")
+    session.run(
+        "vision-integrations",
+        "demo",
+        "--environments",
+        env_root,
+        *session.posargs,
+        env=QUIET_HOSTS,
+    )
