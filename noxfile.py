@@ -68,42 +68,36 @@ def core(session: nox.Session) -> None:
     _pytest(session, "tests/core")
 
 
-def _airflow(session: nox.Session, airflow: str, *, typecheck: bool) -> None:
-    session.install("-e", ".[airflow]", airflow, *TEST_TOOLS, *CHECK_TOOLS)
+def _host(session: nox.Session, host: str, release: str, *, typecheck: bool) -> None:
+    """Install the package with one host at one release, then test that side."""
+    session.install("-e", f".[{host}]", release, *TEST_TOOLS, *CHECK_TOOLS)
     if typecheck:
-        session.run("mypy", "src/vision_integrations/airflow")
-    _pytest(session, "tests/airflow")
+        session.run("mypy", f"src/vision_integrations/{host}")
+    _pytest(session, f"tests/{host}")
 
 
 @nox.session
 def airflow(session: nox.Session) -> None:
     """Type-check the provider and test it on the newest Airflow 3."""
-    _airflow(session, AIRFLOW_NEWEST, typecheck=True)
+    _host(session, "airflow", AIRFLOW_NEWEST, typecheck=True)
 
 
 @nox.session
 def airflow_floor(session: nox.Session) -> None:
     """Test the provider on the oldest supported Airflow 3 release."""
-    _airflow(session, AIRFLOW_FLOOR, typecheck=False)
-
-
-def _prefect(session: nox.Session, prefect: str, *, typecheck: bool) -> None:
-    session.install("-e", ".[prefect]", prefect, *TEST_TOOLS, *CHECK_TOOLS)
-    if typecheck:
-        session.run("mypy", "src/vision_integrations/prefect")
-    _pytest(session, "tests/prefect")
+    _host(session, "airflow", AIRFLOW_FLOOR, typecheck=False)
 
 
 @nox.session
 def prefect(session: nox.Session) -> None:
     """Type-check the collection and test it on the newest Prefect 3."""
-    _prefect(session, PREFECT_NEWEST, typecheck=True)
+    _host(session, "prefect", PREFECT_NEWEST, typecheck=True)
 
 
 @nox.session
 def prefect_floor(session: nox.Session) -> None:
     """Test the collection on the oldest supported Prefect 3 release."""
-    _prefect(session, PREFECT_FLOOR, typecheck=False)
+    _host(session, "prefect", PREFECT_FLOOR, typecheck=False)
 
 
 @nox.session
