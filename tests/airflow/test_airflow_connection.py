@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from airflow.sdk import Connection
-from conftest import connection_env
+from airflow_harness import connection_env
 
 from vision_integrations.airflow import VisionHook
 from vision_integrations.airflow.variable_store import VariableTokenStore

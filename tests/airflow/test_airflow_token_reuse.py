@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import AIRFLOW_ENV, AirflowDeployment, DagRunResult, connection_env
+from airflow_harness import AIRFLOW_ENV, AirflowDeployment, DagRunResult, connection_env
 
 from vision_integrations.airflow._names import store_key
 from vision_integrations.settings import VisionSettings
