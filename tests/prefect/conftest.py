@@ -75,6 +75,8 @@ def flow_env(prefect_api: PrefectAPI, tmp_path: Path) -> dict[str, str]:
         # of run logs covers them.
         PREFECT_LOGGING_EXTRA_LOGGERS="vision_integrations",
         PREFECT_LOGGING_LEVEL="DEBUG",
+        # Extra loggers inherit the root level, WARNING by default.
+        PREFECT_LOGGING_ROOT_LEVEL="DEBUG",
         PYTHONUNBUFFERED="1",
     )
     return env

@@ -145,7 +145,9 @@ def test_lock_without_an_api_warns_once_and_lets_callers_through(
     caplog: pytest.LogCaptureFixture, unused_tcp_port: int
 ) -> None:
     entered = 0
-    with temporary_settings({PREFECT_API_URL: f"http://127.0.0.1:{unused_tcp_port}/api"}):
+    with temporary_settings(
+        {PREFECT_API_URL: f"http://127.0.0.1:{unused_tcp_port}/api"}
+    ):
         for suffix in ("a", "b", "c"):
             lock = GlobalConcurrencyLock(f"vision-token-test{suffix}", wait_seconds=5)
             with caplog.at_level(logging.WARNING, logger=lock_module.__name__):
@@ -160,7 +162,9 @@ def test_lock_without_an_api_warns_once_and_lets_callers_through(
     assert "unavailable" in warnings[0].getMessage()
 
 
-def test_lock_passes_errors_of_its_body_through(vision_emulator: VisionEmulator) -> None:
+def test_lock_passes_errors_of_its_body_through(
+    vision_emulator: VisionEmulator,
+) -> None:
     lock = GlobalConcurrencyLock(
         f"vision-token-body-{uuid.uuid4().hex[:8]}", wait_seconds=30
     )
@@ -182,9 +186,12 @@ def test_block_state_without_an_api_reads_empty_and_warns_once(
     monkeypatch.setattr(block_state, "_warned_documents", set())
     store = BlockStateStore(loaded.get_settings(), loaded._block_document_id)  # type: ignore[arg-type]
 
-    with temporary_settings(
-        {PREFECT_API_URL: f"http://127.0.0.1:{unused_tcp_port}/api"}
-    ), caplog.at_level(logging.DEBUG):
+    with (
+        temporary_settings(
+            {PREFECT_API_URL: f"http://127.0.0.1:{unused_tcp_port}/api"}
+        ),
+        caplog.at_level(logging.DEBUG),
+    ):
         assert store.load() is None
         assert store.read_record() is None
         with loaded.get_session() as session:
