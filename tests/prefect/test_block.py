@@ -8,11 +8,11 @@ import sys
 from importlib.metadata import entry_points
 
 import pytest
-from pydantic import SecretStr
 from prefect.blocks.core import Block
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import BlockDocumentUpdate
 from prefect.testing.standard_test_suites import BlockStandardTestSuite
+from pydantic import SecretStr
 
 from vision_integrations import FileTokenCache, MemoryTokenCache
 from vision_integrations.prefect import BlockStateStore, VisionCredentials
@@ -125,7 +125,8 @@ def test_token_is_written_to_block_state_sealed(
     assert raw.startswith("vst1.")
     assert issued not in raw
     token = stored_token(loaded)
-    assert token is not None and token.value == issued
+    assert token is not None
+    assert token.value == issued
 
 
 def test_new_session_reuses_the_block_state_token_without_local_caches(
@@ -214,7 +215,7 @@ def test_secret_changed_meanwhile_survives_the_token_write_back(
 def test_write_back_leaves_every_other_field_alone(
     vision_emulator: VisionEmulator,
 ) -> None:
-    name, stale = save_block(vision_emulator)
+    _name, stale = save_block(vision_emulator)
     with get_client(sync_client=True) as client:
         client.update_block_document(
             stale._block_document_id,  # type: ignore[arg-type]
@@ -248,7 +249,8 @@ def test_revoked_token_is_replaced_with_exactly_one_more_request(
     [_, second] = vision_emulator.issued_tokens()
     assert second != first
     kept = stored_token(loaded)
-    assert kept is not None and kept.value == second
+    assert kept is not None
+    assert kept.value == second
 
 
 def test_token_lock_is_created_once_as_a_limit_of_one(

@@ -17,11 +17,11 @@ from vision_integrations.prefect import (
     BlockStateStore,
     GlobalConcurrencyLock,
     VisionCredentials,
+    block_state,
     call_vision_api,
     collect_vision_items,
 )
 from vision_integrations.prefect import lock as lock_module
-from vision_integrations.prefect import block_state
 from vision_integrations.testing import VisionEmulator
 
 from ._helpers import credentials_for, save_block
