@@ -94,27 +94,29 @@ def _source_tree() -> Path | None:
 
 
 def _print_summary(workloads: list[Workload], total_issued: int) -> None:
-    columns = ["side", "example", "runs", "tasks", "API calls", "token requests"]
+    columns = ["side", "example", "runs ok", "tasks", "API calls", "token requests"]
     columns += ["naive (1/task)", "limit"]
     rows = []
     for w in workloads:
         if w.missing:
             rows.append([w.side, w.name, "not there yet", "", "", "", "", ""])
             continue
-        figures = [w.runs, w.tasks, w.api_calls, w.token_requests, w.tasks, 1]
-        rows.append([w.side, w.name, *map(str, figures)])
+        succeeded = f"{w.runs - len(w.failures)}/{w.runs}"
+        figures = [w.tasks, w.api_calls, w.token_requests, w.tasks, 1]
+        rows.append([w.side, w.name, succeeded, *map(str, figures)])
     for side in sorted({w.side for w in workloads}):
         mine = [w for w in workloads if w.side == side and not w.missing]
         tasks = sum(w.tasks for w in mine)
-        figures = [sum(w.runs for w in mine), tasks, sum(w.api_calls for w in mine)]
+        runs = sum(w.runs for w in mine)
+        succeeded = f"{runs - sum(len(w.failures) for w in mine)}/{runs}"
+        figures = [tasks, sum(w.api_calls for w in mine)]
         figures += [sum(w.token_requests for w in mine), tasks, 1]
-        rows.append([side, "all examples", *map(str, figures)])
+        rows.append([side, "all examples", succeeded, *map(str, figures)])
     widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
     print()
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+    for row in [columns, ["-" * w for w in widths], *rows]:
+        cells = (c.ljust(w) for c, w in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())
     print(
         f"\nThe emulator issued {total_issued} token(s) in all. Each side keeps "
         "its tokens in its own stores (and its own cache directory here), so "

@@ -129,6 +129,9 @@ def run_prefect(
         {
             "PREFECT_HOME": str(home),
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            # The ephemeral API starts a server per run; on a busy machine
+            # its default 20 s start-up allowance is not enough.
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
             "DO_NOT_TRACK": "1",
             "VISION_CACHE_DIR": str(work / "prefect-token-cache"),
             "VISION_INSPECTIONS_OUT": str(work / "prefect-inspections.jsonl"),
