@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+from importlib import resources
 from importlib.metadata import entry_points
 
 import pytest
@@ -32,6 +33,15 @@ class TestStandardSuite(BlockStandardTestSuite):
     @pytest.fixture
     def block(self) -> type[Block]:
         return VisionCredentials
+
+    def test_has_a_valid_image(self, block: type[Block]) -> None:
+        # The suite's version downloads `_logo_url`, and these tests run
+        # offline; check the square image shipped for that URL instead.
+        image = pytest.importorskip("PIL.Image")
+        logo = resources.files("vision_integrations.prefect") / "logo.png"
+        with logo.open("rb") as handle, image.open(handle) as picture:
+            assert picture.width == picture.height
+            assert 45 < picture.width < 1000
 
 
 def test_block_type_identity_and_form() -> None:

@@ -50,8 +50,9 @@ class VisionCredentials(CredentialsBlock):
 
     _block_type_name = "Truepic Vision Credentials"
     _block_type_slug = "vision-credentials"
-    # TODO: point at the project's published square logo once it has a home;
-    # until then the block type shows Prefect's generic icon.
+    # TODO: set this to the public https address of logo.png (shipped beside
+    # this module) once the project publishes one; Prefect validates it as an
+    # http(s) URL, so no data URL. Until then the UI shows a generic icon.
     _logo_url = None
     _documentation_url = "https://vision.truepic.dev/docs/get-api-access"  # type: ignore[assignment]
     _description = (
