@@ -30,8 +30,8 @@ loaded = set(sys.modules) - before
 print(json.dumps({
     "seconds": elapsed,
     "modules": len(loaded),
-    "airflow": any(m == "airflow" or m.startswith("airflow.") for m in loaded),
-    "prefect": any(m == "prefect" or m.startswith("prefect.") for m in loaded),
+    "hosts": sorted({m.split(".")[0] for m in loaded} & {"requests", "airflow",
+                                                         "prefect"}),
 }))
 """
 
@@ -57,8 +57,7 @@ def run(repetitions: int, prefect_python: str | None) -> Table:
             "median ms",
             "x requests",
             "modules loaded",
-            "imports airflow",
-            "imports prefect",
+            "also loads",
         ],
     )
     interpreters = {"this": sys.executable}
@@ -71,14 +70,14 @@ def run(repetitions: int, prefect_python: str | None) -> Table:
                 continue
             row = _measure(python, target, repetitions)
             if isinstance(row, str):
-                table.add(target, label, None, None, None, None, None)
+                table.add(target, label, None, None, None, None)
                 table.notes.append(
                     f"{target} ({label} interpreter): not installed here "
                     f"(no module {row!r}); --python-prefect PATH measures it "
                     "with an interpreter that has Prefect"
                 )
                 continue
-            median, modules, airflow, prefect = row
+            median, modules, loads = row
             if target == "requests":
                 baseline = median
             ratio = median / baseline if baseline else None
@@ -88,20 +87,19 @@ def run(repetitions: int, prefect_python: str | None) -> Table:
                 median * 1e3,
                 ratio,
                 modules,
-                "yes" if airflow else "no",
-                "yes" if prefect else "no",
+                ", ".join(m for m in loads if m != target) or "-",
             )
     table.notes.append(
-        f"median of {repetitions} runs; vision_integrations imports requests "
-        "itself, so its figure includes requests"
+        f"median of {repetitions} runs of the import statement alone; 'also "
+        "loads' lists which of requests, airflow and prefect it pulled in"
     )
     return table
 
 
 def _measure(
     python: str, target: str, repetitions: int
-) -> tuple[float, int, bool, bool] | str:
-    """Return (median seconds, modules, airflow?, prefect?) or the missing name."""
+) -> tuple[float, int, list[str]] | str:
+    """Return (median seconds, modules loaded, hosts loaded) or the missing name."""
     seconds: list[float] = []
     last: dict[str, object] = {}
     for _ in range(repetitions):
@@ -122,6 +120,5 @@ def _measure(
     return (
         statistics.median(seconds),
         int(last["modules"]),  # type: ignore[call-overload]
-        bool(last["airflow"]),
-        bool(last["prefect"]),
+        [str(name) for name in last["hosts"]],  # type: ignore[attr-defined]
     )
