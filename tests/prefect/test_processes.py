@@ -13,11 +13,9 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 import pytest
-from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     FlowFilter,
@@ -30,10 +28,10 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import FlowRun, Log, StateType
 from prefect.logging.handlers import APILogHandler
 
-from vision_integrations.prefect import VisionCredentials, call_vision_api
 from vision_integrations.prefect.lock import lock_name_for
 from vision_integrations.testing import TokenFault, VisionEmulator
 
+from ._block_parameter_flow import block_as_parameter
 from ._helpers import (
     EXAMPLE_FLOWS,
     HERE,
@@ -246,14 +244,7 @@ def test_no_token_or_secret_in_api_views_server_files_or_logs(
     # A flow run here that takes the block itself as a parameter, and meets
     # a revoked token, so a second token and the 401 path are covered too.
     marker = f"leak-scan-{uuid.uuid4().hex[:8]}"
-
-    @flow(name=marker)
-    def block_as_parameter(credentials: VisionCredentials) -> Any:
-        call_vision_api(credentials, "inspections/1")
-        vision_emulator.revoke()
-        return call_vision_api(credentials, "inspections/2")
-
-    block_as_parameter(loaded)
+    block_as_parameter.with_options(name=marker)(loaded, vision_emulator.url)
     APILogHandler().flush()
 
     needles = {f"token {n}": t for n, t in enumerate(vision_emulator.issued_tokens())}
