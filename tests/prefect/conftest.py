@@ -12,10 +12,11 @@ import importlib.util
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from ._api import PrefectAPI
 
 if importlib.util.find_spec("prefect") is None:
     # The Prefect side is tested in its own environment (see noxfile.py).
@@ -30,15 +31,6 @@ else:
 # The harness waits 30 s for its server by default; a busy two-core CI
 # machine can need longer, so wait up to this before failing.
 SERVER_STARTUP_SECONDS = 180
-
-
-@dataclass(frozen=True)
-class PrefectAPI:
-    """Where the session's Prefect server listens and keeps its files."""
-
-    url: str
-    database: Path
-    home: Path
 
 
 @pytest.fixture(scope="session")

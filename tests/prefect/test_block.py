@@ -21,8 +21,8 @@ from vision_integrations.prefect.block_state import TOKEN_FIELD
 from vision_integrations.prefect.lock import lock_name_for
 from vision_integrations.testing import VisionEmulator
 
+from ._api import PrefectAPI
 from ._helpers import block_data, credentials_for, save_block, stored_token
-from .conftest import PrefectAPI
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 

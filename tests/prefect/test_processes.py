@@ -31,6 +31,7 @@ from prefect.logging.handlers import APILogHandler
 from vision_integrations.prefect.lock import lock_name_for
 from vision_integrations.testing import TokenFault, VisionEmulator
 
+from ._api import PrefectAPI
 from ._block_parameter_flow import block_as_parameter
 from ._helpers import (
     EXAMPLE_FLOWS,
@@ -40,7 +41,6 @@ from ._helpers import (
     run_python,
     save_block,
 )
-from .conftest import PrefectAPI
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_api")]
 
