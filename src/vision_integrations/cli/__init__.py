@@ -132,7 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The emulator owns its options; hand them over untouched.
         from vision_integrations.testing.cli import main as emulator_main
 
-        return emulator_main(["serve", *args_list[1:]])
+        return emulator_main(
+            args_list, prog="vision-integrations", serve_command="emulator"
+        )
 
     parser = build_parser()
     args = parser.parse_args(args_list)

@@ -25,13 +25,18 @@ from vision_integrations.testing.oauth import DEFAULT_AUDIENCE, DEFAULT_TOKEN_LI
 
 def build_parser(
     prog: str = "python -m vision_integrations.testing",
+    serve_command: str = "serve",
 ) -> argparse.ArgumentParser:
-    """Return the argument parser of the emulator CLI."""
+    """Return the argument parser of the emulator CLI.
+
+    `serve_command` lets a parent command line expose serving under its own
+    subcommand name (``vision-integrations emulator``).
+    """
     parser = argparse.ArgumentParser(
         prog=prog, description="Local emulator of the Truepic Vision API."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve until Ctrl-C")
+    serve = commands.add_parser(serve_command, help="serve until Ctrl-C")
     serve.add_argument("--host", default="127.0.0.1", help="loopback address")
     serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
     serve.add_argument(
@@ -90,9 +95,14 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    prog: str = "python -m vision_integrations.testing",
+    serve_command: str = "serve",
+) -> int:
     """Parse ``argv`` and run the chosen command; return the exit status."""
-    parser = build_parser()
+    parser = build_parser(prog, serve_command)
     args = parser.parse_args(argv)
     try:
         check_loopback(args.host)
