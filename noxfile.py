@@ -31,6 +31,7 @@ AIRFLOW_NEWEST = "apache-airflow==3.3.2"
 AIRFLOW_FLOOR = "apache-airflow==3.1.8"
 PREFECT_NEWEST = "prefect==3.9.1"
 PREFECT_FLOOR = "prefect==3.4.25"
+PREFECT_FLOOR_RESOLVED_BEFORE = "2025-12-01T00:00:00Z"
 
 TEST_TOOLS = ["pytest>=8", "pytest-timeout"]
 CHECK_TOOLS = ["mypy>=1.10", "types-requests"]
@@ -68,9 +69,25 @@ def core(session: nox.Session) -> None:
     _pytest(session, "tests/core")
 
 
-def _host(session: nox.Session, host: str, release: str, *, typecheck: bool) -> None:
-    """Install the package with one host at one release, then test that side."""
-    session.install("-e", f".[{host}]", release, *TEST_TOOLS, *CHECK_TOOLS)
+def _host(
+    session: nox.Session,
+    host: str,
+    release: str,
+    *,
+    typecheck: bool,
+    extra_tools: tuple[str, ...] = (),
+    resolved_before: str | None = None,
+) -> None:
+    """Install the package with one host at one release, then test that side.
+
+    `resolved_before` installs the dependency set that existed on that date,
+    for old host releases whose open-ended pins admit today's incompatible
+    libraries.
+    """
+    env = {"UV_EXCLUDE_NEWER": resolved_before} if resolved_before else None
+    session.install(
+        "-e", f".[{host}]", release, *TEST_TOOLS, *CHECK_TOOLS, *extra_tools, env=env
+    )
     if typecheck:
         session.run("mypy", f"src/vision_integrations/{host}")
     _pytest(session, f"tests/{host}")
@@ -88,16 +105,37 @@ def airflow_floor(session: nox.Session) -> None:
     _host(session, "airflow", AIRFLOW_FLOOR, typecheck=False)
 
 
+# Prefect's standard block test suite imports Pillow.
+PREFECT_TEST_TOOLS = ("pillow",)
+
+
 @nox.session
 def prefect(session: nox.Session) -> None:
     """Type-check the collection and test it on the newest Prefect 3."""
-    _host(session, "prefect", PREFECT_NEWEST, typecheck=True)
+    _host(
+        session,
+        "prefect",
+        PREFECT_NEWEST,
+        typecheck=True,
+        extra_tools=PREFECT_TEST_TOOLS,
+    )
 
 
 @nox.session
 def prefect_floor(session: nox.Session) -> None:
-    """Test the collection on the oldest supported Prefect 3 release."""
-    _host(session, "prefect", PREFECT_FLOOR, typecheck=False)
+    """Test the collection on the oldest supported Prefect 3 release.
+
+    Prefect releases before 3.9 accept any FastAPI below 1.0, and today's
+    FastAPI breaks their server; they run with the libraries of their time.
+    """
+    _host(
+        session,
+        "prefect",
+        PREFECT_FLOOR,
+        typecheck=False,
+        extra_tools=PREFECT_TEST_TOOLS,
+        resolved_before=PREFECT_FLOOR_RESOLVED_BEFORE,
+    )
 
 
 @nox.session
