@@ -23,6 +23,8 @@ nox.options.sessions = [
     "prefect",
     "prefect_floor",
     "benchmarks",
+    "benchmarks_airflow",
+    "benchmarks_prefect",
 ]
 
 # The newest releases this project is tested against, and the oldest it
@@ -147,6 +149,35 @@ def benchmarks(session: nox.Session) -> None:
     session.install("-e", ".")
     args = session.posargs or ["--short"]
     session.run("python", "-m", "benchmarks", *args, env=QUIET_HOSTS)
+
+
+def _host_benchmark(session: nox.Session, host: str, release: str) -> None:
+    """Install the package with one host, then run that host's workload.
+
+    Short mode, figures to `benchmarks/results/<host>.json`, unless posargs
+    are given (for instance `-- --full --only airflow`).
+    """
+    session.install("-e", f".[{host}]", release)
+    args = session.posargs or [
+        "--short",
+        "--only",
+        host,
+        "--json",
+        f"benchmarks/results/{host}.json",
+    ]
+    session.run("python", "-m", "benchmarks", *args, env=QUIET_HOSTS)
+
+
+@nox.session
+def benchmarks_airflow(session: nox.Session) -> None:
+    """Count token requests of DAG runs on the newest Airflow 3."""
+    _host_benchmark(session, "airflow", AIRFLOW_NEWEST)
+
+
+@nox.session
+def benchmarks_prefect(session: nox.Session) -> None:
+    """Count token requests of flow runs on the newest Prefect 3."""
+    _host_benchmark(session, "prefect", PREFECT_NEWEST)
 
 
 @nox.session
