@@ -48,6 +48,7 @@ class Scenario:
     issued_tokens: list[str] = field(default_factory=list)
     secrets: list[str] = field(default_factory=list)
     export_path: Path | None = None
+    work: Path | None = None
 
 
 def _variable_rows(database: Path, key: str) -> int:
@@ -62,7 +63,7 @@ def scenario(
     airflow_deployment: AirflowDeployment, tmp_path_factory: pytest.TempPathFactory
 ) -> Scenario:
     work = tmp_path_factory.mktemp("token-reuse")
-    result = Scenario()
+    result = Scenario(work=work)
     with VisionEmulator(clients=dict([CLIENT_B])) as emulator:
 
         def env(cache: str, *client: str) -> dict[str, str]:
@@ -186,9 +187,9 @@ def test_no_token_or_client_secret_in_clear_anywhere(
     Scanned: the SQLite file's raw bytes (and any journal next to it), the
     text of every cell of every table, the XCom rows the stores wrote, every
     Variable decrypted by `airflow variables export`, every file under the
-    Airflow log folder, and the console output of every `dag.test()`
-    process. Searched for: every token the emulator issued and both clients'
-    secrets.
+    Airflow log folder, the console output of every `dag.test()` process,
+    and every file in the runs' token cache folders. Searched for: every
+    token the emulator issued and both clients' secrets.
     """
     needles = scenario.issued_tokens + scenario.secrets
     assert len(scenario.issued_tokens) == 3
@@ -250,11 +251,18 @@ def test_no_token_or_client_secret_in_clear_anywhere(
         scan(str(path), path.read_text(errors="replace"))
     for index, output in enumerate(airflow_deployment.outputs):
         scan(f"console of process {index}", output)
+    # The runs' token cache folders and the inspections they exported.
+    assert scenario.work is not None
+    work_files = [p for p in scenario.work.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".token" for p in work_files)
+    for path in work_files:
+        scan(str(path), path.read_bytes().decode("latin-1"))
 
     print(
         f"\nscanned for {len(needles)} secrets: {database.name} raw bytes, "
         f"{cells} cells in {len(tables)} tables, {len(xcoms)} token XComs, "
         f"{len(variables)} Variables, {len(log_files)} log files, "
-        f"{len(airflow_deployment.outputs)} process outputs"
+        f"{len(airflow_deployment.outputs)} process outputs, "
+        f"{len(work_files)} token cache and export files"
     )
     assert hits == []
