@@ -287,6 +287,13 @@ def test_no_token_or_secret_in_api_views_server_files_or_logs(
     raw = b"".join(path.read_bytes() for path in server_files)
     scanned["server files (raw bytes)"] = raw.decode("latin-1")
 
+    # The flow runs' local token cache files and outputs, as raw bytes.
+    local_files = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert any(path.suffix == ".token" for path in local_files)
+    scanned["local cache and output files"] = b"".join(
+        path.read_bytes() for path in local_files
+    ).decode("latin-1")
+
     for where, text in scanned.items():
         for what, needle in needles.items():
             assert needle not in text, f"{what} found in {where}"
@@ -302,5 +309,6 @@ def test_no_token_or_secret_in_api_views_server_files_or_logs(
     print(
         f"\n[figures] leak scan: {len(needles)} values (tokens and secret) over "
         f"{len(runs)} flow runs, {len(logs)} log lines, {len(server_files)} "
-        f"server files ({len(raw)} bytes): none found"
+        f"server files ({len(raw)} bytes), {len(local_files)} local cache and "
+        f"output files: none found"
     )
