@@ -108,12 +108,14 @@ def run(table: Table, *, mapped: int, runs: int, concurrent: int) -> None:
 
 
 def _save_block(emulator: VisionEmulator) -> str:
+    from pydantic import SecretStr
+
     from vision_integrations.prefect import VisionCredentials
 
     name = f"vision-bench-{uuid.uuid4().hex[:8]}"
     VisionCredentials(
         client_id=emulator.client_id,
-        client_secret=emulator.client_secret,
+        client_secret=SecretStr(emulator.client_secret),
         auth_url=emulator.auth_url,
         audience=emulator.audience,
         api_base_url=emulator.api_base_url,
