@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from benchmarks.table import Table
+from vision_integrations.cli.airflow_runner import RESULT_PREFIX
 from vision_integrations.cli.host_runs import (
     AIRFLOW_RUNNER,
     airflow_connection,
@@ -70,7 +71,7 @@ def run(table: Table, *, pages: int, runs: int) -> None:
             wall = time.perf_counter() - started
             after = emulator.stats()
 
-            executed = _succeeded_vision_tasks(last_line(output, "DEMO_RESULT "))
+            executed = _succeeded_vision_tasks(last_line(output, RESULT_PREFIX))
             if not ok or executed is None:
                 failures.append(f"DAG run {number} failed; see {log}")
             requests = after["token_requests_total"] - before["token_requests_total"]

@@ -3,7 +3,8 @@
 Importing Airflow reads its configuration once, so the temporary
 `AIRFLOW_HOME` and its settings are put in the environment here, before
 anything imports Airflow. The database is migrated once per session; each DAG
-run then happens in its own process (`run_dag.py`), like runs on separate
+run then happens in its own process (the package's `airflow_runner.py`,
+which the demo and benchmarks use too), like runs on separate
 workers, with only the environment the test gives it.
 """
 
@@ -38,6 +39,8 @@ os.environ.update(AIRFLOW_ENV)
 
 pytest.importorskip("airflow.sdk", reason="Airflow 3 is not installed")
 
+from vision_integrations.cli.airflow_runner import RESULT_PREFIX  # noqa: E402
+from vision_integrations.cli.host_runs import AIRFLOW_RUNNER  # noqa: E402
 from vision_integrations.testing import VisionEmulator  # noqa: E402
 
 DAG_FILES = {
@@ -102,7 +105,7 @@ class AirflowDeployment:
         }
         full_env.update(AIRFLOW_ENV)
         full_env.update(env)
-        command = [sys.executable, str(HERE / "run_dag.py")]
+        command = [sys.executable, str(AIRFLOW_RUNNER)]
         command += [str(DAGS_FOLDER / DAG_FILES[dag_id].name), dag_id]
         if conf is not None:
             command.append(json.dumps(conf))
@@ -117,12 +120,12 @@ class AirflowDeployment:
         output = done.stdout + done.stderr
         self.outputs.append(output)
         lines = [
-            line for line in done.stdout.splitlines() if line.startswith("DAG_RESULT ")
+            line for line in done.stdout.splitlines() if line.startswith(RESULT_PREFIX)
         ]
         if done.returncode != 0 or not lines:
             raise AssertionError(
                 f"dag.test() of {dag_id} failed (exit {done.returncode}):\n"
                 f"{output[-6000:]}"
             )
-        data = json.loads(lines[-1][len("DAG_RESULT ") :])
+        data = json.loads(lines[-1][len(RESULT_PREFIX) :])
         return DagRunResult(output=output, **data)

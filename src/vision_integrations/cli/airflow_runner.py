@@ -4,8 +4,9 @@ Usage: python airflow_runner.py DAG_FILE DAG_ID [RUN_CONF_JSON]
 
 It is started as a script by the Airflow environment's interpreter, so it
 imports Airflow dynamically (the package itself never depends on Airflow).
-The last line printed is ``DEMO_RESULT {json}`` with the run's state and
-its task instances. The demo and the host benchmarks both run DAGs with it.
+The last line printed is ``DAG_RESULT {json}`` with the run's ID and state
+and its task instances. The demo, the host benchmarks and the Airflow tests
+all run DAGs with it, each run in a fresh process as a deployment would.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import importlib
 import json
 import sys
 from typing import Any
+
+RESULT_PREFIX = "DAG_RESULT "
 
 
 def _dag_bag(folder: str) -> Any:
@@ -37,8 +40,13 @@ def main() -> int:
         {"task_id": ti.task_id, "map_index": ti.map_index, "state": str(ti.state)}
         for ti in run.get_task_instances()
     ]
-    result = {"dag_id": dag_id, "state": str(run.state), "tasks": tasks}
-    print("DEMO_RESULT " + json.dumps(result), flush=True)
+    result = {
+        "dag_id": dag_id,
+        "run_id": run.run_id,
+        "state": str(run.state),
+        "tasks": tasks,
+    }
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
     return 0 if str(run.state) == "success" else 1
 
 

@@ -118,9 +118,10 @@ def _print_summary(workloads: list[Workload], total_issued: int) -> None:
         cells = (c.ljust(w) for c, w in zip(row, widths, strict=True))
         print("  ".join(cells).rstrip())
     print(
-        f"\nThe emulator issued {total_issued} token(s) in all. Each side keeps "
-        "its tokens in its own stores (and its own cache directory here), so "
-        "the limit is one per side."
+        f"\nThe emulator issued {total_issued} token(s) in all. Every run had a "
+        "token cache of its own, as on a worker of its own, so only Airflow's "
+        "stores and the Prefect block carried tokens between runs; the two "
+        "sides share no store, so the limit is one per side."
     )
 
 

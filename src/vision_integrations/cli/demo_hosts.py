@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vision_integrations.cli.airflow_runner import RESULT_PREFIX
 from vision_integrations.cli.demo_envs import HostEnvironment
 from vision_integrations.cli.host_runs import (
     AIRFLOW_RUNNER,
@@ -28,6 +29,15 @@ from vision_integrations.cli.host_runs import (
 from vision_integrations.testing import EmulatorStats, VisionEmulator
 
 __all__ = ["Workload", "run_airflow", "run_prefect"]
+
+# The demo saves the credentials in a block, as a deployment would, so that
+# flow runs share their token through the block's state.
+_PREFECT_BLOCK = "vision-demo"
+_SAVE_BLOCK = (
+    "import sys\n"
+    "from vision_integrations.prefect import VisionCredentials\n"
+    "VisionCredentials.from_env().save(sys.argv[1], overwrite=True)\n"
+)
 
 _AIRFLOW_DAGS = ("vision_recent_inspections", "vision_fan_out")
 _PREFECT_FLOWS = ("vision_recent_inspections", "vision_fan_out")
@@ -66,7 +76,6 @@ def run_airflow(
     base.update(
         {
             "AIRFLOW_CONN_VISION_DEFAULT": airflow_connection(emulator),
-            "VISION_CACHE_DIR": str(work / "airflow-token-cache"),
             "VISION_INSPECTIONS_OUT": str(work / "airflow-inspections.jsonl"),
         }
     )
@@ -89,8 +98,8 @@ def run_airflow(
             command = [str(env.python), str(AIRFLOW_RUNNER)]
             command += [str(dags / source.name), dag_id]
             log = work / f"airflow-{dag_id}-{number}.log"
-            output, ok = run_logged(command, base, log)
-            line = last_line(output, "DEMO_RESULT ")
+            output, ok = run_logged(command, _own_cache(base, log), log)
+            line = last_line(output, RESULT_PREFIX)
             workload.runs += 1
             if line is not None:
                 workload.tasks += len(json.loads(line)["tasks"])
@@ -123,10 +132,18 @@ def run_prefect(
             # its default 20 s start-up allowance is not enough.
             "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
             "DO_NOT_TRACK": "1",
-            "VISION_CACHE_DIR": str(work / "prefect-token-cache"),
             "VISION_INSPECTIONS_OUT": str(work / "prefect-inspections.jsonl"),
+            "VISION_BLOCK_NAME": _PREFECT_BLOCK,
         }
     )
+    progress(f"prefect: saving the credentials block {_PREFECT_BLOCK!r}")
+    save = [str(env.python), "-c", _SAVE_BLOCK, _PREFECT_BLOCK]
+    save_log = work / "prefect-save-block.log"
+    _, saved = run_logged(save, base, save_log)
+    if not saved:
+        progress(f"prefect: saving the block failed; see {save_log}")
+        return []
+
     results = []
     for name in _PREFECT_FLOWS:
         workload = Workload("prefect", name)
@@ -141,7 +158,7 @@ def run_prefect(
             progress(f"prefect: {name} run {number}/{runs} (python {script.name})")
             command = [str(env.python), str(script)]
             log = work / f"prefect-{name}-{number}.log"
-            output, ok = run_logged(command, base, log)
+            output, ok = run_logged(command, _own_cache(base, log), log)
             workload.runs += 1
             workload.tasks += finished_task_runs(output)
             if not ok:
@@ -149,6 +166,15 @@ def run_prefect(
         _count(workload, before, emulator)
         results.append(workload)
     return results
+
+
+def _own_cache(base: dict[str, str], log: Path) -> dict[str, str]:
+    """Give one run a token cache of its own, as on a worker of its own.
+
+    Then only the host's shared store (Airflow XCom and Variable, the Prefect
+    block) can carry a token from one run to the next.
+    """
+    return {**base, "VISION_CACHE_DIR": str(log.with_suffix(".token-cache"))}
 
 
 def _count(workload: Workload, before: EmulatorStats, emulator: VisionEmulator) -> None:

@@ -33,7 +33,7 @@ __all__ = [
 
 # Bounds one run, so that a hung host fails the run instead of the caller.
 RUN_TIMEOUT = 600
-# Runs one DAG with dag.test() and prints `DEMO_RESULT {json}`.
+# Runs one DAG with dag.test() and prints `DAG_RESULT {json}`.
 AIRFLOW_RUNNER = Path(__file__).with_name("airflow_runner.py")
 # Prefect logs one of these per finished task run and flow run.
 _FINISHED = re.compile(r"(Task|Flow) run '[^']+' - Finished in state (\w+)")
