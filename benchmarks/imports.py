@@ -38,7 +38,10 @@ print(json.dumps({
 
 TARGETS = [
     "requests",
+    # The package itself loads its public names lazily; the session module
+    # is what `from vision_integrations import VisionSession` really costs.
     "vision_integrations",
+    "vision_integrations.session",
     "vision_integrations.airflow.provider_info",
     "vision_integrations.prefect",
 ]
