@@ -17,6 +17,7 @@ from airflow.sdk import BaseOperator
 from vision_integrations.airflow.hook import VisionHook
 from vision_integrations.airflow.variable_store import VariableTokenStore
 from vision_integrations.airflow.xcom_store import XComTokenStore
+from vision_integrations.pagination import MAX_PAGE_SIZE
 
 __all__ = ["VisionOperator", "VisionTokenOperator", "provision_vision_token"]
 
@@ -61,8 +62,11 @@ class VisionOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if not 1 <= page_size <= 100:
-            raise ValueError(f"page_size must be between 1 and 100, got {page_size}")
+        # Checked here, so a bad value fails when the DAG is parsed, not later.
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(
+                f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {page_size}"
+            )
         if max_items is not None and max_items < 0:
             raise ValueError(f"max_items must be zero or more, got {max_items}")
         self.endpoint = endpoint
