@@ -54,6 +54,12 @@ class VisionBearerAuth(AuthBase):
             or _origin(response.url) != self._origin
         ):
             return response
+        if not _replayable(request):
+            # A streamed body that cannot be rewound was consumed by the first
+            # send; replaying it would send nothing. Drop the refused token so
+            # the caller's own retry gets a new one, and return the 401.
+            self.manager.invalidate(token)
+            return response
 
         logger.info(
             "The Vision API refused token %s (HTTP 401); obtaining another "
@@ -81,6 +87,13 @@ class VisionBearerAuth(AuthBase):
 
     def __repr__(self) -> str:
         return f"VisionBearerAuth(origin={self._origin!r})"
+
+
+def _replayable(request: requests.PreparedRequest) -> bool:
+    body = request.body
+    if body is None or isinstance(body, (bytes, str)):
+        return True
+    return getattr(request, "_body_position", None) is not None
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -94,6 +95,24 @@ def test_a_401_that_persists_reaches_the_caller(settings: VisionSettings) -> Non
             response = session.get("inspections")
     assert response.status_code == 401
     assert len(api.seen) == 2
+
+
+def test_a_streamed_body_that_cannot_be_rewound_is_not_replayed(
+    settings: VisionSettings,
+) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"label": '
+        yield b'"streamed"}'
+
+    with CaptureServer(status=401, body=b'{"response_code": 401}') as api:
+        wired = settings.replace(api_base_url=f"{api.url}/v3")
+        with VisionSession(wired) as session:
+            first = session.manager.get_token()
+            response = session.post("inspections", data=chunks())
+            second = session.manager.get_token()
+    assert response.status_code == 401
+    assert len(api.seen) == 1
+    assert second != first  # the refused token was dropped all the same
 
 
 def test_requests_get_a_timeout_by_default(settings: VisionSettings) -> None:
