@@ -184,7 +184,9 @@ def test_block_state_without_an_api_reads_empty_and_warns_once(
 ) -> None:
     _, loaded = save_block(vision_emulator)
     monkeypatch.setattr(block_state, "_warned_documents", set())
-    store = BlockStateStore(loaded.get_settings(), loaded._block_document_id)  # type: ignore[arg-type]
+    document_id = loaded._block_document_id
+    assert document_id is not None
+    store = BlockStateStore(loaded.get_settings(), document_id)
 
     with (
         temporary_settings(

@@ -26,6 +26,9 @@ _HOST_SETTINGS = ("cache_dir", "file_cache")
 
 Region = Literal["us", "eu"]
 
+# The vendor's page on API credentials and access tokens.
+_VENDOR_ACCESS_DOCS = "https://vision.truepic.dev/docs/get-api-access"
+
 
 class VisionCredentials(CredentialsBlock):
     """Credentials for the Truepic Vision API, with a token shared by all runs.
@@ -54,7 +57,8 @@ class VisionCredentials(CredentialsBlock):
     # this module) once the project publishes one; Prefect validates it as an
     # http(s) URL, so no data URL. Until then the UI shows a generic icon.
     _logo_url = None
-    _documentation_url = "https://vision.truepic.dev/docs/get-api-access"  # type: ignore[assignment]
+    # Prefect types this as a URL object; its own blocks assign plain strings.
+    _documentation_url = _VENDOR_ACCESS_DOCS  # type: ignore[assignment]
     _description = (
         "Client credentials for the Truepic Vision API. Flow runs that load "
         "this block share one access token, kept sealed in the block."

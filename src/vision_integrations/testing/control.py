@@ -37,7 +37,9 @@ class EmulatorControl:
             method=method,
             headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
+        # Only http:// URLs get here (checked on creation), never file: or ftp:.
+        opened = urllib.request.urlopen(request, timeout=self._timeout)  # noqa: S310
+        with opened as response:
             return json.load(response)
 
     def stats(self) -> EmulatorStats:
