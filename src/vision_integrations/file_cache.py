@@ -42,11 +42,7 @@ class FileTokenCache(SealedStoreCache):
         self.directory = settings.cache_dir or default_cache_dir()
         self.path = self.directory / f"{settings.cache_key}.token"
         self._lock_path = self.directory / f"{settings.cache_key}.lock"
-        # Waiting longer than one whole fetch (every retry included) means
-        # the holder is stuck; then it is better to fetch than to hang.
-        self._lock_timeout = settings.retry_budget + 2 * (
-            settings.connect_timeout + settings.read_timeout
-        )
+        self._lock_timeout = settings.longest_fetch
         self._file_lock: filelock.FileLock | None = None
 
     @property

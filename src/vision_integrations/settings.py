@@ -195,6 +195,15 @@ class VisionSettings:
         return hashlib.sha256(self.identity.as_bytes()).hexdigest()[:32]
 
     @property
+    def longest_fetch(self) -> float:
+        """Seconds one token fetch may take, every retry and timeout included.
+
+        A lock held longer than this by someone else means its holder is
+        stuck; waiters then fetch on their own rather than hang.
+        """
+        return self.retry_budget + 2 * (self.connect_timeout + self.read_timeout)
+
+    @property
     def timeout(self) -> tuple[float, float]:
         """The `(connect, read)` timeout pair `requests` takes."""
         return (self.connect_timeout, self.read_timeout)

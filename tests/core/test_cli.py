@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,23 +17,15 @@ from vision_integrations.cli import main
 from vision_integrations.testing import VisionEmulator
 
 
+# Short names for the package's own pytest fixtures.
 @pytest.fixture
-def emu() -> Iterator[VisionEmulator]:
-    with VisionEmulator() as emulator:
-        yield emulator
+def emu(vision_emulator: VisionEmulator) -> VisionEmulator:
+    return vision_emulator
 
 
 @pytest.fixture
-def env(
-    emu: VisionEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> dict[str, str]:
-    for name in list(os.environ):
-        if name.startswith("VISION_"):
-            monkeypatch.delenv(name)
-    values = {**emu.env(), "VISION_CACHE_DIR": str(tmp_path / "cache")}
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    return values
+def env(vision_env: dict[str, str]) -> dict[str, str]:
+    return vision_env
 
 
 def assert_no_secret(emu: VisionEmulator, text: str) -> None:

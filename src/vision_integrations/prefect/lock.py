@@ -62,10 +62,7 @@ class GlobalConcurrencyLock:
     @classmethod
     def for_settings(cls, settings: VisionSettings) -> GlobalConcurrencyLock:
         """Return the lock for the token these settings obtain."""
-        wait = settings.retry_budget + 2 * (
-            settings.connect_timeout + settings.read_timeout
-        )
-        return cls(lock_name_for(settings), wait_seconds=wait)
+        return cls(lock_name_for(settings), wait_seconds=settings.longest_fetch)
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
