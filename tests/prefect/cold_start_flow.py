@@ -11,6 +11,7 @@ prevents.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -55,4 +56,5 @@ if __name__ == "__main__":
         # global concurrency limits, without the warning.
         lock_module._warned = True
         lock_module._unusable.add(os.environ["COLD_START_LOCK_NAME"])
-    print("FINGERPRINT", cold_start(os.environ["VISION_BLOCK_NAME"]))
+    # One write, so that log lines on the shared pipe cannot split it.
+    sys.stdout.write(f"FINGERPRINT {cold_start(os.environ['VISION_BLOCK_NAME'])}\n")

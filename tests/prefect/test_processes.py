@@ -8,6 +8,7 @@ runs in this process and counts every token request.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -187,9 +188,8 @@ def start_cold(
         output, _ = process.communicate(timeout=SUBPROCESS_TIMEOUT_SECONDS)
         assert process.returncode == 0, output[-4000:]
         print("\n".join(line for line in output.splitlines() if "SECONDS_TO" in line))
-        fingerprints += [
-            line.split()[-1] for line in output.splitlines() if "FINGERPRINT" in line
-        ]
+        # stderr shares the pipe, so a log line may land on the same line.
+        fingerprints += re.findall(r"FINGERPRINT ([0-9a-f]{12})\b", output)
     assert len(fingerprints) == COLD_START_PEERS
     return fingerprints
 
